@@ -10,6 +10,10 @@ from lb_common.messaging.envelope import DeadLetter, DeliveryCallback, OutgoingM
 
 
 class Subscription(Protocol):
+    async def stop_deliveries(self) -> None:
+        """Receive nothing new; deliveries already handed out can still be settled."""
+        ...
+
     async def cancel(self) -> None:
         """Stop consuming; unsettled deliveries go back to the queue (and count as attempts)."""
         ...

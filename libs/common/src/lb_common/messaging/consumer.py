@@ -79,6 +79,7 @@ class MessageConsumer:
         self._subscription: Subscription | None = None
         self._resume_task: asyncio.Task[None] | None = None
         self._pause_lock = asyncio.Lock()
+        self._closing: asyncio.Task[None] | None = None
         self._stopped = True
 
     @property
@@ -123,9 +124,10 @@ class MessageConsumer:
             except Exception as exc:
                 dependency = as_dependency_failure(exc)
                 if dependency is not None:
-                    await delivery.requeue()
+                    # Stop new deliveries before handing this one back, or it would come
+                    # straight back to us and burn an attempt per bounce.
+                    await self._pause(dependency, delivery)
                     self._metrics.messages_consumed.labels(queue=queue, outcome="requeued").inc()
-                    await self._pause(dependency)
                     return
                 delay = (
                     exc.retry_after
@@ -144,15 +146,19 @@ class MessageConsumer:
             finally:
                 self._metrics.handler_seconds.labels(queue=queue).observe(perf_counter() - started)
 
-    async def _pause(self, cause: DependencyUnavailableError) -> None:
+    async def _pause(self, cause: DependencyUnavailableError, delivery: Delivery) -> None:
         async with self._pause_lock:
-            if self._subscription is None or self._stopped:
-                return
             subscription, self._subscription = self._subscription, None
+            if subscription is not None:
+                await subscription.stop_deliveries()
+            await delivery.requeue()
+            if subscription is None or self._stopped:
+                return  # already paused by another delivery, or shutting down
             log.warning("consumer.paused", queue=self.spec.name, reason=cause.message)
             self._metrics.consumer_paused.labels(queue=self.spec.name).set(1)
-            # Cancel in the background: this very delivery is running inside the subscription.
-            asyncio.get_running_loop().create_task(subscription.cancel())
+            # Close in the background: this very delivery runs inside the subscription, and
+            # the others in flight may still settle until it closes.
+            self._closing = asyncio.create_task(subscription.cancel())
             self._resume_task = asyncio.create_task(self._resume_when_healthy())
 
     async def healthy(self) -> bool:

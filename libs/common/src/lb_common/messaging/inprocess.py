@@ -130,7 +130,8 @@ class _Subscription:
         self.bus = bus
         self.queue = queue
         self.on_delivery = on_delivery
-        self.open = True
+        self.open = True  # like a channel: deliveries can be settled
+        self.delivering = True  # like a consumer tag: new deliveries are handed out
         self.unsettled: set[_InProcessDelivery] = set()
         self.credit = asyncio.Semaphore(queue.spec.prefetch)
         self.tasks: set[asyncio.Task[None]] = set()
@@ -138,15 +139,15 @@ class _Subscription:
 
     async def _pump(self) -> None:
         queue = self.queue
-        while self.open:
+        while self.delivering:
             await self.credit.acquire()
             async with queue.available:
                 await queue.available.wait_for(
-                    lambda: not self.open or (
+                    lambda: not self.delivering or (
                         bool(queue.ready) and queue.active_consumer in (None, self)
                     )
                 )
-                if not self.open:
+                if not self.delivering:
                     self.credit.release()
                     return
                 if queue.spec.single_active_consumer:
@@ -166,10 +167,10 @@ class _Subscription:
                       message_id=delivery.message_id, reason=str(exc))
             await delivery.requeue()
 
-    async def cancel(self) -> None:
-        if not self.open:
+    async def stop_deliveries(self) -> None:
+        if not self.delivering:
             return
-        self.open = False
+        self.delivering = False
         queue = self.queue
         async with queue.available:
             if queue.active_consumer is self:
@@ -178,6 +179,12 @@ class _Subscription:
         self.loop_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self.loop_task
+
+    async def cancel(self) -> None:
+        if not self.open:
+            return
+        await self.stop_deliveries()
+        self.open = False
         # As when a channel closes: unsettled deliveries return to the queue as failed attempts.
         for delivery in list(self.unsettled):
             await self.bus._return(self.queue, delivery.abandon())

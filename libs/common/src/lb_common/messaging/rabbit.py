@@ -153,9 +153,13 @@ class _RabbitSubscription:
         self._queue = queue
         self._tag = tag
 
-    async def cancel(self) -> None:
+    async def stop_deliveries(self) -> None:
+        # basic.cancel: the broker sends nothing more; unacked deliveries stay on the channel.
         with contextlib.suppress(AMQPError, ConnectionError, asyncio.TimeoutError):
             await self._queue.cancel(self._tag)
+
+    async def cancel(self) -> None:
+        await self.stop_deliveries()
         # Closing the channel hands unsettled deliveries back to the queue.
         with contextlib.suppress(AMQPError, ConnectionError, asyncio.TimeoutError):
             await self._channel.close()

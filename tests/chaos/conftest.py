@@ -1,3 +1,4 @@
+from tests.integration.messaging.conftest import kit_db  # noqa: F401
 from tests.integration.services.conftest import (  # noqa: F401 - shared fixtures
     clean_queues,
     clean_services,
@@ -5,4 +6,3 @@ from tests.integration.services.conftest import (  # noqa: F401 - shared fixture
     fresh_queues,
     migrated_database,
 )
-from tests.integration.messaging.conftest import kit_db  # noqa: F401

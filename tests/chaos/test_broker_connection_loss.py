@@ -15,7 +15,7 @@ from lb_common.messaging.rabbit import RabbitBus
 from lb_common.metrics import ServiceMetrics
 from tests.conftest import AMQP_VHOST
 from tests.integration.messaging.conftest import delete_rabbit_objects
-from tests.integration.messaging.kit import KitDatabase, Ping, REGISTRY, eventually, queue_spec
+from tests.integration.messaging.kit import REGISTRY, KitDatabase, Ping, eventually, queue_spec
 from tests.integration.messaging.kit import unique as kit_unique
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbit, pytest.mark.slow]
@@ -28,7 +28,9 @@ def close_all_connections() -> None:
     assert rabbitmqctl is not None, "rabbitmqctl is needed to force-close connections"
     subprocess.run(
         [rabbitmqctl, "close_all_connections", "-p", AMQP_VHOST, "chaos test"],
-        check=True, capture_output=True, timeout=60,
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
 
 
@@ -39,8 +41,9 @@ class TestBrokerConnectionLoss:
     ) -> None:
         exchange = kit_unique("chaos.exchange.")
         metrics = ServiceMetrics("chaos")
-        bus = RabbitBus(amqp_url, exchange=exchange, connection_name="ledgerbridge-chaos",
-                        metrics=metrics)
+        bus = RabbitBus(
+            amqp_url, exchange=exchange, connection_name="ledgerbridge-chaos", metrics=metrics
+        )
         await bus.start()
         spec = queue_spec(limit=20, prefetch=10)
 
@@ -49,13 +52,25 @@ class TestBrokerConnectionLoss:
             await kit_db.record_effect(message, uow)  # type: ignore[arg-type]
 
         consumer = MessageConsumer(
-            bus=bus, spec=spec, registry=REGISTRY, metrics=metrics,
-            handler=ExactlyOnce(consumer="kit", uow_factory=kit_db.uow, message_type=Ping,
-                                effect=slow_effect),
-            retry_base=0.01, retry_cap=0.2,
+            bus=bus,
+            spec=spec,
+            registry=REGISTRY,
+            metrics=metrics,
+            handler=ExactlyOnce(
+                consumer="kit", uow_factory=kit_db.uow, message_type=Ping, effect=slow_effect
+            ),
+            retry_base=0.01,
+            retry_cap=0.2,
         )
-        relay = OutboxRelay(engine=kit_db.engine, table=kit_db.outbox, bus=bus, listen_dsn=None,
-                            metrics=metrics, batch_size=25, poll_interval=0.05)
+        relay = OutboxRelay(
+            engine=kit_db.engine,
+            table=kit_db.outbox,
+            bus=bus,
+            listen_dsn=None,
+            metrics=metrics,
+            batch_size=25,
+            poll_interval=0.05,
+        )
         try:
             await consumer.start()
             async with kit_db.uow() as uow:

@@ -36,23 +36,33 @@ def fetch(dsn: str, query: str) -> list[asyncpg.Record]:
 
 class TestRelayKilled:
     def test_republished_message_takes_effect_exactly_once(
-        self, clean_services_for_module: str, clean_queues: str, test_database: str,
+        self,
+        clean_services_for_module: str,
+        clean_queues: str,
+        test_database: str,
         tmp_path: Path,
     ) -> None:
         exchange = f"chaos.{uuid.uuid4().hex[:8]}"
 
         def env(service: str, **extra: str) -> dict[str, str]:
-            return service_env(service, dsn=clean_services_for_module, amqp_url=clean_queues,
-                               exchange=exchange, **extra)
+            return service_env(
+                service,
+                dsn=clean_services_for_module,
+                amqp_url=clean_queues,
+                exchange=exchange,
+                **extra,
+            )
 
         gateway = ServiceProcess("gateway", free_port(), env("gateway"), tmp_path / "gw.log")
         doomed = ServiceProcess(
-            "ingest", free_port(),
+            "ingest",
+            free_port(),
             env("ingest", CRASH_AT="relay_after_publish_before_delete", RELAY_LEASE_SECONDS="1"),
             tmp_path / "ingest-1.log",
         )
-        survivor = ServiceProcess("ingest", free_port(), env("ingest", RELAY_LEASE_SECONDS="1"),
-                                  tmp_path / "ingest-2.log")
+        survivor = ServiceProcess(
+            "ingest", free_port(), env("ingest", RELAY_LEASE_SECONDS="1"), tmp_path / "ingest-2.log"
+        )
         try:
             gateway.start().wait_ready()
             doomed.start().wait_ready()
@@ -68,8 +78,9 @@ class TestRelayKilled:
             deadline = time.monotonic() + 30
             state = ""
             while time.monotonic() < deadline:
-                body = httpx.get(f"{gateway.url}/v1/tenants/acme/syncs/{run['id']}",
-                                 headers=HEADERS).json()
+                body = httpx.get(
+                    f"{gateway.url}/v1/tenants/acme/syncs/{run['id']}", headers=HEADERS
+                ).json()
                 state = body["state"]
                 if state == "succeeded" and not fetch(test_database, "SELECT 1 FROM ingest.outbox"):
                     break
@@ -82,8 +93,9 @@ class TestRelayKilled:
             assert len(fetch(test_database, "SELECT run_id FROM ingest.sync_requests")) == 1
             inbox = fetch(test_database, "SELECT message_id FROM gateway.inbox")
             assert len(inbox) == len({r["message_id"] for r in inbox}) == 4  # 3 stages + done
-            duplicates = [e for e in gateway.log_events()
-                          if e.get("event") == "consumer.duplicate_skipped"]
+            duplicates = [
+                e for e in gateway.log_events() if e.get("event") == "consumer.duplicate_skipped"
+            ]
             assert len(duplicates) >= 1, "the republished message must reach the gateway again"
             assert {d["message_id"] for d in duplicates} <= {str(r["id"]) for r in stranded}
         finally:

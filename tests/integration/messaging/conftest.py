@@ -55,8 +55,12 @@ async def bus(request: pytest.FixtureRequest) -> AsyncIterator[TrackingBus]:
         inner = InProcessBus(exchange=exchange)
     else:
         amqp_url: str = request.getfixturevalue("amqp_url")
-        inner = RabbitBus(amqp_url, exchange=exchange, connection_name="ledgerbridge-tests",
-                          metrics=ServiceMetrics("tests"))
+        inner = RabbitBus(
+            amqp_url,
+            exchange=exchange,
+            connection_name="ledgerbridge-tests",
+            metrics=ServiceMetrics("tests"),
+        )
     tracking = TrackingBus(inner, request.param)
     await inner.start()
     try:

@@ -41,8 +41,13 @@ def queue_spec(
     *bindings: str, limit: int = 2, prefetch: int = 8, service: str | None = None
 ) -> QueueSpec:
     svc = service or unique("kit")
-    return QueueSpec(name=f"{svc}.work", service=svc, bindings=bindings or (Ping.routing_key,),
-                     delivery_limit=limit, prefetch=prefetch)
+    return QueueSpec(
+        name=f"{svc}.work",
+        service=svc,
+        bindings=bindings or (Ping.routing_key,),
+        delivery_limit=limit,
+        prefetch=prefetch,
+    )
 
 
 async def eventually(
@@ -81,9 +86,7 @@ class KitDatabase:
         """(rows, distinct message ids) in the effects table."""
         async with self.engine.connect() as c:
             rows = await c.scalar(select(func.count()).select_from(self.effects))
-            distinct = await c.scalar(
-                select(func.count(func.distinct(self.effects.c.message_id)))
-            )
+            distinct = await c.scalar(select(func.count(func.distinct(self.effects.c.message_id))))
         return int(rows or 0), int(distinct or 0)
 
     async def outbox_rows(self) -> int:
@@ -92,8 +95,9 @@ class KitDatabase:
 
     async def record_effect(self, message: Message, uow: UnitOfWork) -> None:
         await uow.session.execute(
-            self.effects.insert().values(message_id=message.message_id, consumer="kit",
-                                         n=getattr(message, "n", 0))
+            self.effects.insert().values(
+                message_id=message.message_id, consumer="kit", n=getattr(message, "n", 0)
+            )
         )
 
 
@@ -101,7 +105,8 @@ async def create_kit_database(dsn: str) -> KitDatabase:
     schema = unique("kit_")
     metadata = service_metadata(schema)
     effects = Table(
-        "effects", metadata,
+        "effects",
+        metadata,
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("message_id", UUID(as_uuid=True), nullable=False),
         Column("consumer", String(64), nullable=False),

@@ -70,8 +70,12 @@ class TestRouting:
             await bus.subscribe(spec, recorders[spec.name])
         message = ping()
         await bus.publish(message)
-        await eventually(lambda: len(recorders[exact.name].seen) == 1
-                         and len(recorders[wildcard.name].seen) == 1, what="both deliveries")
+        await eventually(
+            lambda: (
+                len(recorders[exact.name].seen) == 1 and len(recorders[wildcard.name].seen) == 1
+            ),
+            what="both deliveries",
+        )
         await asyncio.sleep(0.1)
         assert recorders[other.name].seen == []
         assert recorders[exact.name].seen[0][:2] == (message.message_id, "kit.ping.sent.v1")
@@ -207,8 +211,9 @@ class TestConsumer:
         async def handler(message: object) -> None:
             handled.append(message)
 
-        consumer = MessageConsumer(bus=bus, spec=spec, handler=handler, registry=REGISTRY,
-                                   metrics=ServiceMetrics("tests"))
+        consumer = MessageConsumer(
+            bus=bus, spec=spec, handler=handler, registry=REGISTRY, metrics=ServiceMetrics("tests")
+        )
         await consumer.start()
         bad = OutgoingMessage(str(uuid.uuid4()), Ping.routing_key, b'{"tenant_id": "t1"}')
         await bus.publish(bad)
@@ -236,10 +241,15 @@ class TestConsumer:
             await kit_db.record_effect(message, uow)  # type: ignore[arg-type]
 
         consumer = MessageConsumer(
-            bus=bus, spec=spec, registry=REGISTRY, metrics=ServiceMetrics("tests"),
-            handler=ExactlyOnce(consumer="kit", uow_factory=kit_db.uow, message_type=Ping,
-                                effect=effect),
-            retry_base=0.01, retry_cap=0.05,
+            bus=bus,
+            spec=spec,
+            registry=REGISTRY,
+            metrics=ServiceMetrics("tests"),
+            handler=ExactlyOnce(
+                consumer="kit", uow_factory=kit_db.uow, message_type=Ping, effect=effect
+            ),
+            retry_base=0.01,
+            retry_cap=0.05,
         )
         await consumer.start()
         message = Ping(tenant_id="t1", n=7)
@@ -283,10 +293,15 @@ class TestConsumer:
             return qbo_up
 
         consumer = MessageConsumer(
-            bus=bus, spec=spec, registry=REGISTRY, metrics=ServiceMetrics("tests"),
-            handler=ExactlyOnce(consumer="kit", uow_factory=kit_db.uow, message_type=Ping,
-                                effect=effect),
-            health_probes=(qbo_probe,), probe_interval=0.05,
+            bus=bus,
+            spec=spec,
+            registry=REGISTRY,
+            metrics=ServiceMetrics("tests"),
+            handler=ExactlyOnce(
+                consumer="kit", uow_factory=kit_db.uow, message_type=Ping, effect=effect
+            ),
+            health_probes=(qbo_probe,),
+            probe_interval=0.05,
         )
         await consumer.start()
         await bus.publish(OutgoingMessage.from_contract(Ping(tenant_id="t1", n=1)))
@@ -314,8 +329,9 @@ class TestConsumer:
             calls.append(1)
             raise PermanentError("account 'Amazon Sales' does not exist in QBO")
 
-        consumer = MessageConsumer(bus=bus, spec=spec, handler=handler, registry=REGISTRY,
-                                   metrics=ServiceMetrics("tests"))
+        consumer = MessageConsumer(
+            bus=bus, spec=spec, handler=handler, registry=REGISTRY, metrics=ServiceMetrics("tests")
+        )
         await consumer.start()
         await bus.publish(OutgoingMessage.from_contract(Ping(tenant_id="t1", n=1)))
 
@@ -350,9 +366,16 @@ class TestOutboxRelay:
     ) -> None:
         spec = queue_spec(Ping.routing_key, Pong.routing_key, limit=5)
         consumer = MessageConsumer(
-            bus=bus, spec=spec, registry=REGISTRY, metrics=ServiceMetrics("tests"),
-            handler=ExactlyOnce(consumer="kit", uow_factory=kit_db.uow, message_type=Ping,
-                                effect=kit_db.record_effect),
+            bus=bus,
+            spec=spec,
+            registry=REGISTRY,
+            metrics=ServiceMetrics("tests"),
+            handler=ExactlyOnce(
+                consumer="kit",
+                uow_factory=kit_db.uow,
+                message_type=Ping,
+                effect=kit_db.record_effect,
+            ),
         )
         await consumer.start()
         deliveries = Counter[str]()
@@ -367,8 +390,13 @@ class TestOutboxRelay:
 
         def relay(crash: CrashPoint | None = None) -> OutboxRelay:
             return OutboxRelay(
-                engine=kit_db.engine, table=kit_db.outbox, bus=bus, listen_dsn=None,
-                metrics=ServiceMetrics("tests"), lease=_seconds(0.3), crash_point=crash,
+                engine=kit_db.engine,
+                table=kit_db.outbox,
+                bus=bus,
+                listen_dsn=None,
+                metrics=ServiceMetrics("tests"),
+                lease=_seconds(0.3),
+                crash_point=crash,
             )
 
         with pytest.raises(SimulatedCrash):
@@ -401,8 +429,14 @@ class TestOutboxRelay:
                 await uow.outbox.add(Ping(tenant_id="t1", n=n))
             await uow.commit()
         relays = [
-            OutboxRelay(engine=kit_db.engine, table=kit_db.outbox, bus=bus, listen_dsn=None,
-                        metrics=ServiceMetrics("tests"), batch_size=20)
+            OutboxRelay(
+                engine=kit_db.engine,
+                table=kit_db.outbox,
+                bus=bus,
+                listen_dsn=None,
+                metrics=ServiceMetrics("tests"),
+                batch_size=20,
+            )
             for _ in range(2)
         ]
 
@@ -424,8 +458,13 @@ class TestOutboxRelay:
         async with kit_db.uow() as uow:
             await uow.outbox.add(Pong(tenant_id="t1", n=1))  # nobody is bound to pongs
             await uow.commit()
-        relay = OutboxRelay(engine=kit_db.engine, table=kit_db.outbox, bus=bus, listen_dsn=None,
-                            metrics=ServiceMetrics("tests"))
+        relay = OutboxRelay(
+            engine=kit_db.engine,
+            table=kit_db.outbox,
+            bus=bus,
+            listen_dsn=None,
+            metrics=ServiceMetrics("tests"),
+        )
         await bus.declare(queue_spec(Ping.routing_key))
         assert await relay.relay_once() == 0
         async with kit_db.engine.connect() as connection:

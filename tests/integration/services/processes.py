@@ -87,7 +87,9 @@ class ServiceProcess:
         return events
 
 
-def service_env(service: str, *, dsn: str, amqp_url: str, exchange: str, **extra: str) -> dict[str, str]:
+def service_env(
+    service: str, *, dsn: str, amqp_url: str, exchange: str, **extra: str
+) -> dict[str, str]:
     prefix = service.upper() + "_"
     values = {
         "ENVIRONMENT": "test",

@@ -23,8 +23,11 @@ class TestDeadLetterApi:
         self, clean_services: str, fresh_queues: str
     ) -> None:
         settings = IngestSettings(
-            database_url=clean_services, amqp_url=fresh_queues, environment="test",
-            exchange=f"dlq.{uuid.uuid4().hex[:8]}", lwa_client_secret="a-real-looking-secret",
+            database_url=clean_services,
+            amqp_url=fresh_queues,
+            environment="test",
+            exchange=f"dlq.{uuid.uuid4().hex[:8]}",
+            lwa_client_secret="a-real-looking-secret",
         )
         runtime = build_ingest_runtime(settings)
         app = build_ingest_app(runtime)
@@ -32,7 +35,8 @@ class TestDeadLetterApi:
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as client:
                 poison = OutgoingMessage(
-                    str(uuid.uuid4()), SyncRequested.routing_key,
+                    str(uuid.uuid4()),
+                    SyncRequested.routing_key,
                     b'{"tenant_id": "acme", "run_id": "not-a-uuid"}',
                 )
                 await runtime.bus.publish(poison)

@@ -21,8 +21,9 @@ def poll_run(gateway: ServiceProcess, tenant: str, run_id: str, timeout: float =
     deadline = time.monotonic() + timeout
     body: dict = {}
     while time.monotonic() < deadline:
-        body = httpx.get(f"{gateway.url}/v1/tenants/{tenant}/syncs/{run_id}", headers=HEADERS,
-                         timeout=5).json()
+        body = httpx.get(
+            f"{gateway.url}/v1/tenants/{tenant}/syncs/{run_id}", headers=HEADERS, timeout=5
+        ).json()
         if body.get("state") in ("succeeded", "failed"):
             return body
         time.sleep(0.1)
@@ -75,8 +76,11 @@ class TestAcrossProcesses:
         created = httpx.post(f"{gateway.url}/v1/tenants/acme/syncs", headers=HEADERS).json()
         poll_run(gateway, "acme", created["id"])
         events = processes["ingest"].log_events()
-        taken = [e for e in events
-                 if e.get("event") == "ingest.sync.taken" and e.get("run_id") == created["id"]]
+        taken = [
+            e
+            for e in events
+            if e.get("event") == "ingest.sync.taken" and e.get("run_id") == created["id"]
+        ]
         assert len(taken) == 1 and taken[0]["tenant_id"] == "acme"
         assert "message_id" in taken[0] and "correlation_id" in taken[0]
         assert all("process-test-key" not in str(e) for e in events)

@@ -38,8 +38,14 @@ class Stack:
 @asynccontextmanager
 async def running_stack(dsn: str, amqp_url: str, bus_kind: str) -> AsyncIterator[Stack]:
     exchange = f"slice.{uuid.uuid4().hex[:8]}"
-    common = {"database_url": dsn, "amqp_url": amqp_url, "exchange": exchange,
-              "bus": bus_kind, "environment": "test", "relay_poll_seconds": 0.2}
+    common = {
+        "database_url": dsn,
+        "amqp_url": amqp_url,
+        "exchange": exchange,
+        "bus": bus_kind,
+        "environment": "test",
+        "relay_poll_seconds": 0.2,
+    }
     shared: Bus | None = InProcessBus(exchange=exchange) if bus_kind == "inprocess" else None
     gateway = build_gateway_runtime(GatewaySettings(api_key=API_KEY, **common), bus=shared)
     ingest = build_ingest_runtime(
@@ -84,7 +90,8 @@ async def wait_for_state(client: httpx.AsyncClient, tenant: str, run_id: str, st
 class TestSyncSlice:
     async def test_a_requested_sync_runs_through_ingest_and_completes(self, stack: Stack) -> None:
         response = await stack.client.post(
-            "/v1/tenants/acme/syncs", headers=HEADERS,
+            "/v1/tenants/acme/syncs",
+            headers=HEADERS,
             json={"workflows": ["orders", "settlements"]},
         )
         assert response.status_code == 202
@@ -121,7 +128,8 @@ class TestSyncSlice:
         assert response.status_code == 422
         assert "workflows" in response.text
         backwards = await stack.client.post(
-            "/v1/tenants/acme/syncs", headers=HEADERS,
+            "/v1/tenants/acme/syncs",
+            headers=HEADERS,
             json={"window_start": "2026-11-02T00:00:00Z", "window_end": "2026-11-01T00:00:00Z"},
         )
         assert backwards.status_code == 422
@@ -138,9 +146,9 @@ class TestSyncSlice:
         assert "lb_outbox_backlog" in metrics
 
     async def test_many_concurrent_syncs_all_complete(self, stack: Stack) -> None:
-        responses = await asyncio.gather(*(
-            stack.client.post(f"/v1/tenants/t{i % 3}/syncs", headers=HEADERS) for i in range(20)
-        ))
+        responses = await asyncio.gather(
+            *(stack.client.post(f"/v1/tenants/t{i % 3}/syncs", headers=HEADERS) for i in range(20))
+        )
         runs = [(f"t{i % 3}", r.json()["id"]) for i, r in enumerate(responses)]
         for tenant, run_id in runs:
             await wait_for_state(stack.client, tenant, run_id, "succeeded")
@@ -150,7 +158,8 @@ class TestReadiness:
     async def test_not_ready_when_the_database_is_unreachable(self, fresh_queues: str) -> None:
         settings = GatewaySettings(
             database_url="postgresql+asyncpg://postgres@127.0.0.1:1/nowhere",
-            amqp_url=fresh_queues, exchange=f"slice.{uuid.uuid4().hex[:8]}",
+            amqp_url=fresh_queues,
+            exchange=f"slice.{uuid.uuid4().hex[:8]}",
         )
         runtime = build_gateway_runtime(settings)
         app = build_gateway_app(runtime, manage_runtime=False)

@@ -32,5 +32,8 @@ class TestErrorTree:
 
     def test_problem_body_names_the_error(self) -> None:
         problem = errors.NotFoundError("run 1 not found", run_id="1").to_problem()
-        assert problem == {"error": "not_found", "message": "run 1 not found",
-                           "details": {"run_id": "1"}}
+        assert problem == {
+            "error": "not_found",
+            "message": "run 1 not found",
+            "details": {"run_id": "1"},
+        }

@@ -76,8 +76,10 @@ class TestSendWithRetries:
 class TestRetryAfter:
     def test_reads_seconds_and_http_dates(self) -> None:
         request = httpx.Request("GET", "https://a.test/")
-        assert retry_after_seconds(httpx.Response(429, headers={"Retry-After": "7"},
-                                                  request=request)) == 7.0
+        assert (
+            retry_after_seconds(httpx.Response(429, headers={"Retry-After": "7"}, request=request))
+            == 7.0
+        )
         dated = httpx.Response(
             429, headers={"Retry-After": "Sun, 22 Nov 2026 10:00:30 GMT"}, request=request
         )

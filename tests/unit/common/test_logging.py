@@ -22,13 +22,19 @@ def last_line(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
 
 
 class TestLogging:
-    def test_json_lines_carry_bound_context_ids(self, json_logs: pytest.CaptureFixture[str]) -> None:
+    def test_json_lines_carry_bound_context_ids(
+        self, json_logs: pytest.CaptureFixture[str]
+    ) -> None:
         with bind_context(tenant_id="t1", run_id="r1", message_id="m1", correlation_id="c1"):
             get_logger("test").info("ledger.posting.created", qbo_txn_id="42")
         line = last_line(json_logs)
         assert line["event"] == "ledger.posting.created"
         assert {line["tenant_id"], line["run_id"], line["message_id"], line["correlation_id"]} == {
-            "t1", "r1", "m1", "c1"}
+            "t1",
+            "r1",
+            "m1",
+            "c1",
+        }
 
     def test_context_does_not_leak_after_the_block(
         self, json_logs: pytest.CaptureFixture[str]
@@ -46,7 +52,7 @@ class TestLogging:
             headers={"Authorization": "Bearer xyz", "Accept": "json"},
         )
         raw = json.dumps(last_line(json_logs))
-        for secret in ("eyJ-very-secret", "abc\"", "Bearer xyz"):
+        for secret in ("eyJ-very-secret", 'abc"', "Bearer xyz"):
             assert secret not in raw
         assert "json" in raw
 

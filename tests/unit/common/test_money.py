@@ -68,8 +68,11 @@ class TestMoney:
 
     def test_allocation_gives_the_leftover_cents_to_the_largest_remainders(self) -> None:
         parts = Money.of("100.00", "USD").allocate([1, 1, 1])
-        assert parts == [Money.of("33.34", "USD"), Money.of("33.33", "USD"),
-                         Money.of("33.33", "USD")]
+        assert parts == [
+            Money.of("33.34", "USD"),
+            Money.of("33.33", "USD"),
+            Money.of("33.33", "USD"),
+        ]
 
     def test_allocation_of_a_negative_amount_keeps_its_sign(self) -> None:
         parts = Money.of("-10.00", "EUR").allocate([2, 1])
@@ -80,8 +83,13 @@ class TestMoney:
             Money.of("1", "USD").allocate([0, 0])
 
 
-amounts = st.decimals(min_value=Decimal("-1000000"), max_value=Decimal("1000000"), places=2,
-                      allow_nan=False, allow_infinity=False)
+amounts = st.decimals(
+    min_value=Decimal("-1000000"),
+    max_value=Decimal("1000000"),
+    places=2,
+    allow_nan=False,
+    allow_infinity=False,
+)
 weights = st.lists(st.integers(min_value=0, max_value=1000), min_size=1, max_size=12).filter(any)
 
 
@@ -95,8 +103,14 @@ class TestMoneyProperties:
         assert total(parts, "USD") == money
         assert all(part.is_rounded() for part in parts)
 
-    @given(amount=st.decimals(min_value=Decimal("-1e9"), max_value=Decimal("1e9"),
-                              allow_nan=False, allow_infinity=False))
+    @given(
+        amount=st.decimals(
+            min_value=Decimal("-1e9"),
+            max_value=Decimal("1e9"),
+            allow_nan=False,
+            allow_infinity=False,
+        )
+    )
     def test_rounding_is_stable(self, amount: Decimal) -> None:
         once = Money(amount, "USD").rounded()
         assert once.rounded() == once

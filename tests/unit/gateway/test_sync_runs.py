@@ -22,8 +22,12 @@ T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 def new_run(*sources: str) -> SyncRun:
     return SyncRun(
-        id=uuid.uuid4(), tenant_id="t1", trigger="manual", workflows=("orders",),
-        expected_sources=sources or ("ingest",), requested_at=T0,
+        id=uuid.uuid4(),
+        tenant_id="t1",
+        trigger="manual",
+        workflows=("orders",),
+        expected_sources=sources or ("ingest",),
+        requested_at=T0,
     )
 
 
@@ -39,7 +43,9 @@ class TestApplyReport:
         assert run.sources["ingest"].stages["orders"].processed == 3
 
     def test_completion_of_every_expected_source_succeeds_the_run(self) -> None:
-        run = apply_report(new_run("ingest", "ledger"), Completed("ingest", 1, {"orders": 5}, 0), T0)
+        run = apply_report(
+            new_run("ingest", "ledger"), Completed("ingest", 1, {"orders": 5}, 0), T0
+        )
         assert run.state == RunState.RUNNING
         run = apply_report(run, Completed("ledger", 4, {"invoices": 5}, 0), T0)
         assert run.state == RunState.SUCCEEDED
@@ -69,11 +75,18 @@ class TestApplyReport:
 
 reports = st.lists(
     st.one_of(
-        st.builds(Progressed, st.just("ingest"), st.integers(0, 5),
-                  st.sampled_from(["orders", "payouts"]), st.integers(0, 9), st.none(),
-                  st.just(0)),
-        st.builds(Completed, st.just("ingest"), st.integers(0, 5),
-                  st.just({"orders": 1}), st.just(0)),
+        st.builds(
+            Progressed,
+            st.just("ingest"),
+            st.integers(0, 5),
+            st.sampled_from(["orders", "payouts"]),
+            st.integers(0, 9),
+            st.none(),
+            st.just(0),
+        ),
+        st.builds(
+            Completed, st.just("ingest"), st.integers(0, 5), st.just({"orders": 1}), st.just(0)
+        ),
     ),
     max_size=8,
 )
@@ -89,8 +102,10 @@ class TestApplyReportProperties:
             again = data.draw(st.sampled_from(reports))
             assert apply_report(run, again, T0) == run
 
-    @given(reports=reports.filter(lambda rs: len({(type(r), r.sequence) for r in rs}) == len(rs)),
-           data=st.data())
+    @given(
+        reports=reports.filter(lambda rs: len({(type(r), r.sequence) for r in rs}) == len(rs)),
+        data=st.data(),
+    )
     def test_order_of_arrival_does_not_change_the_outcome_state(
         self, reports: list[Report], data: st.DataObject
     ) -> None:

@@ -16,7 +16,7 @@ class ServiceMetrics:
         r = self.registry
         self.messages_consumed = Counter(
             "lb_messages_consumed_total",
-            "Deliveries settled by a consumer, by outcome (acked, duplicate, requeued, dead_lettered)",
+            "Deliveries settled by a consumer, by outcome (acked, requeued, dead_lettered)",
             ["queue", "outcome"],
             registry=r,
         )
@@ -24,7 +24,9 @@ class ServiceMetrics:
             "lb_handler_seconds", "Time spent in a message handler", ["queue"], registry=r
         )
         self.outbox_published = Counter(
-            "lb_outbox_published_total", "Outbox rows published and confirmed", ["routing_key"],
+            "lb_outbox_published_total",
+            "Outbox rows published and confirmed",
+            ["routing_key"],
             registry=r,
         )
         self.outbox_publish_failures = Counter(
@@ -46,14 +48,18 @@ class ServiceMetrics:
             registry=r,
         )
         self.consumer_paused = Gauge(
-            "lb_consumer_paused", "1 while a consumer waits for a dependency", ["queue"],
+            "lb_consumer_paused",
+            "1 while a consumer waits for a dependency",
+            ["queue"],
             registry=r,
         )
         self.dead_letters = Gauge(
             "lb_dead_letters", "Messages in a dead-letter queue", ["queue"], registry=r
         )
         self.http_requests = Counter(
-            "lb_http_requests_total", "HTTP requests served", ["method", "route", "status"],
+            "lb_http_requests_total",
+            "HTTP requests served",
+            ["method", "route", "status"],
             registry=r,
         )
 

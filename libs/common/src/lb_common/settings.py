@@ -18,6 +18,7 @@ PLACEHOLDER_SECRETS = frozenset(
     {"", "changethis", "changeme", "change-me", "secret", "password", "dev", "test", "xxx", "todo"}
 )
 
+
 def _asyncpg_dsn(value: str) -> str:
     """A SQLAlchemy URL on the asyncpg driver; a Unix-socket host (`?host=/dir`) is allowed,
     which pydantic's URL types refuse (empty host) and embedded PostgreSQL needs."""

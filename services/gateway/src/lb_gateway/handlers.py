@@ -39,7 +39,9 @@ def build_consumers(runtime: ServiceRuntime, clock: Clock = _utc_now) -> list[Me
             bus=runtime.bus,
             spec=run_tracker_spec(runtime),
             handler=ExactlyOnce(
-                consumer=RUN_TRACKER, uow_factory=runtime.uow, message_type=SyncReport,
+                consumer=RUN_TRACKER,
+                uow_factory=runtime.uow,
+                message_type=SyncReport,
                 effect=track,
             ),
             registry=runtime.registry,

@@ -26,8 +26,12 @@ def _sources_to_json(sources: Mapping[str, SourceProgress]) -> dict[str, Any]:
         name: {
             "state": s.state.value,
             "stages": {
-                stage: {"processed": p.processed, "total": p.total, "failed": p.failed,
-                        "sequence": p.sequence}
+                stage: {
+                    "processed": p.processed,
+                    "total": p.total,
+                    "failed": p.failed,
+                    "sequence": p.sequence,
+                }
                 for stage, p in s.stages.items()
             },
             "counts": dict(s.counts),
@@ -39,21 +43,25 @@ def _sources_to_json(sources: Mapping[str, SourceProgress]) -> dict[str, Any]:
 
 
 def _sources_from_json(data: Mapping[str, Any]) -> Mapping[str, SourceProgress]:
-    return MappingProxyType({
-        name: SourceProgress(
-            state=SourceState(s["state"]),
-            stages=MappingProxyType({
-                stage: StageProgress(
-                    int(p["processed"]), p["total"], int(p["failed"]), int(p["sequence"])
-                )
-                for stage, p in s["stages"].items()
-            }),
-            counts=MappingProxyType({k: int(v) for k, v in s["counts"].items()}),
-            failed=int(s["failed"]),
-            reason=s["reason"],
-        )
-        for name, s in data.items()
-    })
+    return MappingProxyType(
+        {
+            name: SourceProgress(
+                state=SourceState(s["state"]),
+                stages=MappingProxyType(
+                    {
+                        stage: StageProgress(
+                            int(p["processed"]), p["total"], int(p["failed"]), int(p["sequence"])
+                        )
+                        for stage, p in s["stages"].items()
+                    }
+                ),
+                counts=MappingProxyType({k: int(v) for k, v in s["counts"].items()}),
+                failed=int(s["failed"]),
+                reason=s["reason"],
+            )
+            for name, s in data.items()
+        }
+    )
 
 
 def _from_row(row: RowMapping) -> SyncRun:
@@ -93,32 +101,44 @@ class SyncRunRepository:
 
     async def get(self, tenant_id: str, run_id: UUID) -> SyncRun | None:
         row = (
-            await self._session.execute(
-                select(sync_runs).where(
-                    (sync_runs.c.id == run_id) & (sync_runs.c.tenant_id == tenant_id)
+            (
+                await self._session.execute(
+                    select(sync_runs).where(
+                        (sync_runs.c.id == run_id) & (sync_runs.c.tenant_id == tenant_id)
+                    )
                 )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         return _from_row(row) if row else None
 
     async def get_for_update(self, run_id: UUID) -> SyncRun | None:
         """Locks the run: reports for one run are applied one after another."""
         row = (
-            await self._session.execute(
-                select(sync_runs).where(sync_runs.c.id == run_id).with_for_update()
+            (
+                await self._session.execute(
+                    select(sync_runs).where(sync_runs.c.id == run_id).with_for_update()
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         return _from_row(row) if row else None
 
     async def list_for_tenant(self, tenant_id: str, limit: int) -> Sequence[SyncRun]:
         rows = (
-            await self._session.execute(
-                select(sync_runs)
-                .where(sync_runs.c.tenant_id == tenant_id)
-                .order_by(sync_runs.c.requested_at.desc())
-                .limit(limit)
+            (
+                await self._session.execute(
+                    select(sync_runs)
+                    .where(sync_runs.c.tenant_id == tenant_id)
+                    .order_by(sync_runs.c.requested_at.desc())
+                    .limit(limit)
+                )
             )
-        ).mappings().all()
+            .mappings()
+            .all()
+        )
         return [_from_row(r) for r in rows]
 
     async def save(self, run: SyncRun) -> None:

@@ -66,8 +66,10 @@ class SyncRunPublic(BaseModel):
             sources={
                 name: SourcePublic(
                     state=s.state.value,
-                    stages={k: StagePublic(processed=p.processed, total=p.total, failed=p.failed)
-                            for k, p in s.stages.items()},
+                    stages={
+                        k: StagePublic(processed=p.processed, total=p.total, failed=p.failed)
+                        for k, p in s.stages.items()
+                    },
                     counts=dict(s.counts),
                     failed=s.failed,
                     reason=s.reason,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from lb_common.contracts import SyncCompleted, SyncFailed, SyncProgressed, SyncRequested, SyncReport
+from lb_common.contracts import SyncCompleted, SyncFailed, SyncProgressed, SyncReport, SyncRequested
 from lb_common.contracts.gateway.sync_requested import SyncTrigger, Workflow
 from lb_common.db.uow import UnitOfWork
 from lb_common.errors import NotFoundError
@@ -56,8 +56,14 @@ async def request_sync(
 def to_report(message: SyncReport) -> Report:
     source = message.source()
     if isinstance(message, SyncProgressed):
-        return Progressed(source, message.sequence, message.stage, message.processed,
-                          message.total, message.failed)
+        return Progressed(
+            source,
+            message.sequence,
+            message.stage,
+            message.processed,
+            message.total,
+            message.failed,
+        )
     if isinstance(message, SyncCompleted):
         return Completed(source, message.sequence, dict(message.counts), message.failed)
     if isinstance(message, SyncFailed):

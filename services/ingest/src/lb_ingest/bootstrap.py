@@ -28,6 +28,4 @@ def build_ingest_runtime(settings: IngestSettings, bus: Bus | None = None) -> Se
 
 
 def build_ingest_app(runtime: ServiceRuntime, *, manage_runtime: bool = True) -> FastAPI:
-    return create_service_app(
-        runtime, title="ledgerbridge ingest", manage_runtime=manage_runtime
-    )
+    return create_service_app(runtime, title="ledgerbridge ingest", manage_runtime=manage_runtime)

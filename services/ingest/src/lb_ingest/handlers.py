@@ -28,7 +28,9 @@ def build_consumers(runtime: ServiceRuntime) -> list[MessageConsumer]:
             bus=runtime.bus,
             spec=spec,
             handler=ExactlyOnce(
-                consumer=SYNC_REQUESTS, uow_factory=runtime.uow, message_type=SyncRequested,
+                consumer=SYNC_REQUESTS,
+                uow_factory=runtime.uow,
+                message_type=SyncRequested,
                 effect=take,
             ),
             registry=runtime.registry,

@@ -26,8 +26,13 @@ class IngestRepository:
         """True if this run is new to ingest; False if it was taken on before."""
         result = await self._session.execute(
             insert(sync_requests)
-            .values(run_id=run_id, tenant_id=tenant_id, streams=list(streams),
-                    window_start=window_start, window_end=window_end)
+            .values(
+                run_id=run_id,
+                tenant_id=tenant_id,
+                streams=list(streams),
+                window_start=window_start,
+                window_end=window_end,
+            )
             .on_conflict_do_nothing(index_elements=["run_id"])
             .returning(sync_requests.c.run_id)
         )

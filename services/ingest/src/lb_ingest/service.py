@@ -38,14 +38,20 @@ async def take_sync_request(uow: UnitOfWork, request: SyncRequested, now: dateti
     for sequence, stream in enumerate(streams):
         read = 0
         await repository.advance_cursor(
-            tenant_id=request.tenant_id, stream=stream, read_until=read_until,
+            tenant_id=request.tenant_id,
+            stream=stream,
+            read_until=read_until,
             run_id=request.run_id,
         )
         counts[stream] = read
         await uow.outbox.add(
             request.caused(
-                IngestSyncProgressed, run_id=request.run_id, sequence=sequence, stage=stream,
-                processed=read, total=read,
+                IngestSyncProgressed,
+                run_id=request.run_id,
+                sequence=sequence,
+                stage=stream,
+                processed=read,
+                total=read,
             )
         )
     await uow.outbox.add(

@@ -1,4 +1,4 @@
-"""The inventory service's tables, in schema `inventory` (its own arrive with its workflow issue)."""
+"""The inventory service's tables, in schema `inventory` (more come with its workflow)."""
 
 from __future__ import annotations
 

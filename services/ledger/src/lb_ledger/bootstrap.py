@@ -28,6 +28,4 @@ def build_ledger_runtime(settings: LedgerSettings, bus: Bus | None = None) -> Se
 
 
 def build_ledger_app(runtime: ServiceRuntime, *, manage_runtime: bool = True) -> FastAPI:
-    return create_service_app(
-        runtime, title="ledgerbridge ledger", manage_runtime=manage_runtime
-    )
+    return create_service_app(runtime, title="ledgerbridge ledger", manage_runtime=manage_runtime)

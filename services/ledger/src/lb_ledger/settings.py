@@ -14,7 +14,7 @@ class LedgerSettings(ServiceSettings):
     http_port: int = 8002
     qbo_api_base: HttpUrl = Field(
         default=HttpUrl("https://quickbooks.api.intuit.com"),
-        description="https://sandbox-quickbooks.api.intuit.com for Intuit sandboxes, or the emulator",
+        description="sandbox-quickbooks.api.intuit.com for Intuit sandboxes, or the emulator",
     )
     intuit_token_url: HttpUrl = Field(
         default=HttpUrl("https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer")

@@ -1,4 +1,4 @@
-"""The ledger service's tables, in schema `ledger` (its own arrive with its workflow issue)."""
+"""The ledger service's tables, in schema `ledger` (more come with its workflow)."""
 
 from __future__ import annotations
 

@@ -38,11 +38,14 @@ class Message(BaseModel):
     correlation_id: UUID = Field(default_factory=uuid4)
     schema_version: int = Field(default=1, ge=1)
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
         key = cls.__dict__.get("routing_key")
         if key is not None and not ROUTING_KEY.match(key):
-            raise TypeError(f"{cls.__name__}.routing_key {key!r} is not <context>.<entity>.<event>.vN")
+            raise TypeError(
+                f"{cls.__name__}.routing_key {key!r} is not <context>.<entity>.<event>.vN"
+            )
 
     def caused(self, message_type: type[M], **fields: Any) -> M:
         """A new message caused by this one: same tenant and correlation id, new message id."""

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 
-def create_engine(dsn: str, *, application_name: str, pool_size: int = 5, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    dsn: str, *, application_name: str, pool_size: int = 5, **kwargs: Any
+) -> AsyncEngine:
     """An engine whose connections name the service in `pg_stat_activity`."""
     return create_async_engine(
         dsn,

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import zlib
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
 from alembic import command, op
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
@@ -18,7 +20,6 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, MetaData, pool, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import create_async_engine
-import sqlalchemy as sa
 
 
 def alembic_config(*, migrations_dir: Path, dsn: str, schema: str) -> Config:
@@ -49,9 +50,13 @@ def _advisory_key(schema: str) -> int:
     return zlib.crc32(f"ledgerbridge.migrate.{schema}".encode())
 
 
-def run_migrations_from_env(context: EnvironmentContext, target_metadata: MetaData) -> None:
-    """The body of every service's env.py (online mode only: we always have the database)."""
-    config = context.config
+def run_migrations_from_env(context: Any, target_metadata: MetaData) -> None:
+    """The body of every service's env.py (online mode only: we always have the database).
+
+    `context` is `alembic.context`, a module that proxies the running `EnvironmentContext`.
+    """
+    environment: EnvironmentContext = context
+    config = environment.config
     schema = config.get_main_option("lb_schema") or target_metadata.schema
     if not schema:
         raise RuntimeError("migrations need the service schema (lb_schema)")
@@ -59,17 +64,19 @@ def run_migrations_from_env(context: EnvironmentContext, target_metadata: MetaDa
     assert url is not None
 
     def do_run(connection: Connection) -> None:
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _advisory_key(schema)})
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _advisory_key(schema)}
+        )
         connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-        context.configure(
+        environment.configure(
             connection=connection,
             target_metadata=target_metadata,
             version_table_schema=schema,
             include_schemas=True,
             include_name=lambda name, type_, _parent: type_ != "schema" or name == schema,
         )
-        with context.begin_transaction():
-            context.run_migrations()
+        with environment.begin_transaction():
+            environment.run_migrations()
 
     async def run() -> None:
         engine = create_async_engine(url, poolclass=pool.NullPool)
@@ -96,9 +103,13 @@ def pending_differences(connection: Connection, metadata: MetaData) -> list[obje
         },
     )
     return [
-        diff for diff in compare_metadata(migration_context, metadata)
-        if not (isinstance(diff, tuple) and diff[0] == "remove_table"
-                and getattr(diff[1], "name", "") == "alembic_version")
+        diff
+        for diff in compare_metadata(migration_context, metadata)
+        if not (
+            isinstance(diff, tuple)
+            and diff[0] == "remove_table"
+            and getattr(diff[1], "name", "") == "alembic_version"
+        )
     ]
 
 
@@ -110,8 +121,9 @@ def create_outbox_and_inbox(schema: str) -> None:
         sa.Column("routing_key", sa.String(255), nullable=False),
         sa.Column("body", sa.LargeBinary, nullable=False),
         sa.Column("headers", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.Column("claim_token", UUID(as_uuid=True), nullable=True),
         sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
@@ -124,8 +136,9 @@ def create_outbox_and_inbox(schema: str) -> None:
         sa.Column("consumer", sa.String(128), primary_key=True),
         sa.Column("message_id", UUID(as_uuid=True), primary_key=True),
         sa.Column("routing_key", sa.String(255), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         schema=schema,
     )
 

@@ -113,12 +113,18 @@ class MessageConsumer:
             started = perf_counter()
             try:
                 message = self._registry.decode(delivery.routing_key, delivery.body)
-                with bind_context(tenant_id=message.tenant_id,
-                                  correlation_id=message.correlation_id):
+                with bind_context(
+                    tenant_id=message.tenant_id, correlation_id=message.correlation_id
+                ):
                     await self._handler(message)
             except PermanentError as exc:
-                log.error("consumer.dead_lettered", queue=queue, reason=exc.message,
-                          error=exc.code, details=exc.details)
+                log.error(
+                    "consumer.dead_lettered",
+                    queue=queue,
+                    reason=exc.message,
+                    error=exc.code,
+                    details=exc.details,
+                )
                 await delivery.dead_letter(f"{exc.code}: {exc.message}")
                 self._metrics.messages_consumed.labels(queue=queue, outcome="dead_lettered").inc()
             except Exception as exc:
@@ -134,9 +140,14 @@ class MessageConsumer:
                     if isinstance(exc, RateLimitedError) and exc.retry_after is not None
                     else retry_delay(delivery.delivery_count, self._retry_base, self._retry_cap)
                 )
-                log.warning("consumer.retrying", queue=queue, attempt=delivery.delivery_count + 1,
-                            limit=self.spec.delivery_limit + 1, delay=delay,
-                            reason=f"{type(exc).__name__}: {exc}")
+                log.warning(
+                    "consumer.retrying",
+                    queue=queue,
+                    attempt=delivery.delivery_count + 1,
+                    limit=self.spec.delivery_limit + 1,
+                    delay=delay,
+                    reason=f"{type(exc).__name__}: {exc}",
+                )
                 await asyncio.sleep(min(delay, self._retry_cap))
                 await delivery.requeue()
                 self._metrics.messages_consumed.labels(queue=queue, outcome="requeued").inc()

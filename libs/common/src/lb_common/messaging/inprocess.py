@@ -91,8 +91,11 @@ class _InProcessDelivery:
 
     @property
     def headers(self) -> Mapping[str, object]:
-        return {**self._stored.message.headers, **self._stored.headers,
-                "x-delivery-count": self._stored.delivery_count}
+        return {
+            **self._stored.message.headers,
+            **self._stored.headers,
+            "x-delivery-count": self._stored.delivery_count,
+        }
 
     @property
     def delivery_count(self) -> int:
@@ -101,8 +104,13 @@ class _InProcessDelivery:
     def _settle(self, action: str) -> bool:
         """Like a delivery tag: valid once, and only while its subscription is open."""
         if self._settled or not self._subscription.open:
-            log.warning("bus.settle_failed", action=action, queue=self._queue.spec.name,
-                        message_id=self.message_id, reason="subscription closed or settled")
+            log.warning(
+                "bus.settle_failed",
+                action=action,
+                queue=self._queue.spec.name,
+                message_id=self.message_id,
+                reason="subscription closed or settled",
+            )
             return False
         self._settled = True
         self._subscription.unsettled.discard(self)
@@ -143,8 +151,9 @@ class _Subscription:
             await self.credit.acquire()
             async with queue.available:
                 await queue.available.wait_for(
-                    lambda: not self.delivering or (
-                        bool(queue.ready) and queue.active_consumer in (None, self)
+                    lambda: (
+                        not self.delivering
+                        or (bool(queue.ready) and queue.active_consumer in (None, self))
                     )
                 )
                 if not self.delivering:
@@ -163,8 +172,12 @@ class _Subscription:
         try:
             await self.on_delivery(delivery)
         except Exception as exc:  # a callback must settle; if it blew up, the broker would requeue
-            log.error("bus.callback_failed", queue=self.queue.spec.name,
-                      message_id=delivery.message_id, reason=str(exc))
+            log.error(
+                "bus.callback_failed",
+                queue=self.queue.spec.name,
+                message_id=delivery.message_id,
+                reason=str(exc),
+            )
             await delivery.requeue()
 
     async def stop_deliveries(self) -> None:
@@ -227,7 +240,11 @@ class InProcessBus:
         if not self._started:
             raise BusError("the bus is not started")
         targets = sorted(
-            {name for pattern, name in self._bindings if topic_matches(pattern, message.routing_key)}
+            {
+                name
+                for pattern, name in self._bindings
+                if topic_matches(pattern, message.routing_key)
+            }
         )
         if not targets:
             raise UnroutableMessageError(
@@ -277,8 +294,12 @@ class InProcessBus:
                 routing_key=stored.message.routing_key,
                 body=stored.message.body,
                 reason=reason,
-                headers={**stored.message.headers, **stored.headers, REASON_HEADER: reason,
-                         ORIGINAL_KEY_HEADER: stored.message.routing_key},
+                headers={
+                    **stored.message.headers,
+                    **stored.headers,
+                    REASON_HEADER: reason,
+                    ORIGINAL_KEY_HEADER: stored.message.routing_key,
+                },
                 dead_lettered_at=when,
             )
             for stored, reason, when in self._queue(spec).dead[:limit]

@@ -142,7 +142,7 @@ class OutboxRelay:
         )
         try:
             await self._bus.publish(message)
-        except (BusError, OSError, asyncio.TimeoutError, RuntimeError) as exc:
+        except (TimeoutError, BusError, OSError, RuntimeError) as exc:
             # The row stays; its lease becomes a back-off and another attempt follows.
             reason = f"{type(exc).__name__}: {exc}"
             log.error(

@@ -69,8 +69,13 @@ DEAD_LETTER_QUEUE_ARGUMENTS: dict[str, Any] = {"x-queue-type": "quorum"}
 
 
 class _RabbitDelivery:
-    def __init__(self, message: AbstractIncomingMessage, queue: str, metrics: ServiceMetrics,
-                 dead_letter_exchange: AbstractExchange) -> None:
+    def __init__(
+        self,
+        message: AbstractIncomingMessage,
+        queue: str,
+        metrics: ServiceMetrics,
+        dead_letter_exchange: AbstractExchange,
+    ) -> None:
         self._message = message
         self._queue = queue
         self._metrics = metrics
@@ -106,8 +111,13 @@ class _RabbitDelivery:
             # The channel this delivery came on is gone; the broker will redeliver the message
             # and the inbox makes that a no-op.
             self._metrics.ack_failures.labels(queue=self._queue).inc()
-            log.warning("bus.settle_failed", action=action, queue=self._queue,
-                        message_id=self.message_id, reason=str(exc))
+            log.warning(
+                "bus.settle_failed",
+                action=action,
+                queue=self._queue,
+                message_id=self.message_id,
+                reason=str(exc),
+            )
 
     async def ack(self) -> None:
         await self._settle("ack", self._message.ack())
@@ -121,7 +131,7 @@ class _RabbitDelivery:
         A crash between the two leaves the original unacked: it is redelivered and dead-lettered
         again, so the dead letter is never lost (it may appear twice; replay is idempotent).
         """
-        headers = {k: v for k, v in (self._message.headers or {}).items()}
+        headers = dict(self._message.headers or {})
         headers[REASON_HEADER] = reason[:1000]
         headers[ORIGINAL_KEY_HEADER] = self.routing_key
         try:
@@ -139,9 +149,13 @@ class _RabbitDelivery:
                 mandatory=True,
                 timeout=10,
             )
-        except (AMQPError, ConnectionError, asyncio.TimeoutError) as exc:
-            log.error("bus.dead_letter_publish_failed", queue=self._queue,
-                      message_id=self.message_id, reason=str(exc))
+        except (TimeoutError, AMQPError, ConnectionError) as exc:
+            log.error(
+                "bus.dead_letter_publish_failed",
+                queue=self._queue,
+                message_id=self.message_id,
+                reason=str(exc),
+            )
             await self.requeue()
             return
         await self.ack()
@@ -277,13 +291,15 @@ class RabbitBus:
                 f"broker refused {message.routing_key!r}: {exc}",
                 message_id=message.message_id,
             ) from exc
-        except (asyncio.TimeoutError, AMQPError, ConnectionError, RuntimeError) as exc:
+        except (TimeoutError, AMQPError, ConnectionError, RuntimeError) as exc:
             raise PublishNotConfirmedError(
                 f"publish of {message.routing_key!r} not confirmed: {type(exc).__name__} {exc}",
                 message_id=message.message_id,
             ) from exc
 
-    async def subscribe(self, spec: QueueSpec, on_delivery: DeliveryCallback) -> _RabbitSubscription:
+    async def subscribe(
+        self, spec: QueueSpec, on_delivery: DeliveryCallback
+    ) -> _RabbitSubscription:
         connection = self._require_connection()
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=spec.prefetch)
@@ -331,10 +347,12 @@ class RabbitBus:
                 if message.message_id != message_id:
                     continue
                 headers = {
-                    k: v for k, v in (message.headers or {}).items()
-                    if not k.startswith("x-death") and not k.startswith("x-first-death")
-                    and not k.startswith("x-last-death") and k not in (
-                        REASON_HEADER, "x-delivery-count")
+                    k: v
+                    for k, v in (message.headers or {}).items()
+                    if not k.startswith("x-death")
+                    and not k.startswith("x-first-death")
+                    and not k.startswith("x-last-death")
+                    and k not in (REASON_HEADER, "x-delivery-count")
                 }
                 headers[ORIGINAL_KEY_HEADER] = _original_routing_key(message)
                 headers[REPLAYED_HEADER] = "true"

@@ -9,8 +9,8 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from lb_common.errors import LedgerbridgeError, NotFoundError
-from lb_common.messaging.envelope import QueueSpec
 from lb_common.logging import bind_context, get_logger
+from lb_common.messaging.envelope import QueueSpec
 from lb_common.service.runtime import ServiceRuntime
 
 log = get_logger(__name__)
@@ -62,7 +62,11 @@ def create_service_app(
         checks = await runtime.readiness()
         ready = runtime.started and all(checks.values())
         return JSONResponse(
-            {"status": "ready" if ready else "not_ready", "service": runtime.name, "checks": checks},
+            {
+                "status": "ready" if ready else "not_ready",
+                "service": runtime.name,
+                "checks": checks,
+            },
             status_code=200 if ready else 503,
         )
 

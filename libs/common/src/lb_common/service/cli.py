@@ -40,7 +40,9 @@ def run_cli(
     if args.command == "migrate":
         schema = runtime.metadata.schema
         assert schema is not None
-        upgrade(migrations_dir=runtime.migrations_dir, dsn=str(settings.database_url), schema=schema)
+        upgrade(
+            migrations_dir=runtime.migrations_dir, dsn=str(settings.database_url), schema=schema
+        )
         asyncio.run(runtime.engine.dispose())
         return
     app = build_app(runtime)

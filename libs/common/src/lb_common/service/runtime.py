@@ -83,7 +83,9 @@ class ServiceRuntime:
         for consumer in self.consumers:
             await consumer.start()
         self.started = True
-        log.info("service.started", service=self.name, consumers=[c.spec.name for c in self.consumers])
+        log.info(
+            "service.started", service=self.name, consumers=[c.spec.name for c in self.consumers]
+        )
 
     async def stop(self) -> None:
         for consumer in self.consumers:

@@ -126,8 +126,10 @@ def _finished(current: SourceProgress | None, report: Completed | Failed) -> Sou
 def _overall(sources: Mapping[str, SourceProgress], expected: tuple[str, ...]) -> RunState:
     if any(s.state == SourceState.FAILED for s in sources.values()):
         return RunState.FAILED
-    if all(sources.get(name) is not None and sources[name].state == SourceState.COMPLETED
-           for name in expected):
+    if all(
+        sources.get(name) is not None and sources[name].state == SourceState.COMPLETED
+        for name in expected
+    ):
         return RunState.SUCCEEDED
     return RunState.RUNNING
 
@@ -136,7 +138,8 @@ def apply_report(run: SyncRun, report: Report, now: datetime) -> SyncRun:
     """The run after `report` (equal to `run` when the report adds nothing new)."""
     current = run.sources.get(report.source)
     source = (
-        _with_stage(current, report) if isinstance(report, Progressed)
+        _with_stage(current, report)
+        if isinstance(report, Progressed)
         else _finished(current, report)
     )
     if source == current:
@@ -148,6 +151,6 @@ def apply_report(run: SyncRun, report: Report, now: datetime) -> SyncRun:
         sources=MappingProxyType(sources),
         state=state,
         started_at=run.started_at or now,
-        finished_at=run.finished_at or (now if state in (RunState.SUCCEEDED, RunState.FAILED)
-                                         else None),
+        finished_at=run.finished_at
+        or (now if state in (RunState.SUCCEEDED, RunState.FAILED) else None),
     )

@@ -30,8 +30,9 @@ def upgrade() -> None:
         sa.Column("streams", JSONB, nullable=False),
         sa.Column("window_start", sa.DateTime(timezone=True), nullable=True),
         sa.Column("window_end", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         schema=SCHEMA,
     )
     op.create_table(
@@ -40,8 +41,9 @@ def upgrade() -> None:
         sa.Column("stream", sa.String(64), primary_key=True),
         sa.Column("read_until", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_run_id", UUID(as_uuid=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         schema=SCHEMA,
     )
 

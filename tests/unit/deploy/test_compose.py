@@ -387,7 +387,11 @@ def test_required_service_exists(name: str) -> None:
 
 
 def test_compose_matches_compose_spec_schema_when_available() -> None:
-    candidates = [Path(p) for p in [os.environ.get(COMPOSE_SCHEMA_ENV, "")] if p]
+    configured = os.environ.get(COMPOSE_SCHEMA_ENV, "")
+    if configured and not Path(configured).is_file():
+        # .ci/run fetches the schema and sets this; a missing file there is a CI failure.
+        pytest.fail(f"{COMPOSE_SCHEMA_ENV}={configured} does not exist")
+    candidates = [Path(p) for p in [configured] if p]
     candidates.append(VENDORED_COMPOSE_SCHEMA)
     schema_path = next((p for p in candidates if p.is_file()), None)
     if schema_path is None:

@@ -301,7 +301,9 @@ class RabbitBus:
         self, spec: QueueSpec, on_delivery: DeliveryCallback
     ) -> _RabbitSubscription:
         connection = self._require_connection()
-        channel = await connection.channel()
+        # Confirms and raising returns here too: dead letters are published on this channel,
+        # and one the broker cannot route must not be acked away.
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         await channel.set_qos(prefetch_count=spec.prefetch)
         dlx = await channel.declare_exchange(
             spec.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True

@@ -1,1 +1,1 @@
-"""Fault-injection tools for chaos tests (shipped in the lib so every service's tests share them)."""
+"""Fault-injection tools for chaos tests, shipped in the lib so every service shares them."""

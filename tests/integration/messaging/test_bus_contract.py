@@ -472,6 +472,38 @@ class TestOutboxRelay:
         assert row.last_error is not None and "no queue is bound" in row.last_error
         assert row.attempts == 1
 
+    async def test_notify_wakes_the_relay_even_while_it_is_busy(
+        self, bus: TrackingBus, kit_db: KitDatabase, test_database: str
+    ) -> None:
+        watcher = queue_spec(Ping.routing_key, prefetch=100)
+        await bus.declare(watcher)
+        deliveries = Counter[str]()
+        await bus.subscribe(watcher, _counting(deliveries))
+        # Polling is too slow to pass: only LISTEN/NOTIFY can deliver these in time.
+        relay = OutboxRelay(
+            engine=kit_db.engine,
+            table=kit_db.outbox,
+            bus=bus,
+            listen_dsn=test_database,
+            metrics=ServiceMetrics("tests"),
+            poll_interval=60,
+        )
+        relay.start()
+        try:
+            await asyncio.sleep(0.3)  # the listener is up
+            for n in range(30):
+                async with kit_db.uow() as uow:
+                    await uow.outbox.add(Ping(tenant_id="t1", n=n))
+                    await uow.commit()
+                await asyncio.sleep(0.002)
+            await eventually(
+                lambda: sum(deliveries.values()) == 30,
+                timeout=5,
+                what="every message without waiting for a poll",
+            )
+        finally:
+            await relay.stop()
+
     async def test_a_rolled_back_change_publishes_nothing(
         self, bus: TrackingBus, kit_db: KitDatabase
     ) -> None:

@@ -130,8 +130,8 @@ class OutboxRelay:
             rows = (await connection.execute(statement)).all()
         return [_Claimed(r.id, r.routing_key, r.body, dict(r.headers)) for r in rows]
 
-    async def _publish_one(self, row: _Claimed, token: UUID) -> bool:
-        t = self._table
+    async def _publish_one(self, row: _Claimed) -> str | None:
+        """Publish one row; None when the broker confirmed it, else why not."""
         headers = {k: str(v) for k, v in row.headers.items() if v is not None}
         message = OutgoingMessage(
             message_id=str(row.id),
@@ -143,7 +143,6 @@ class OutboxRelay:
         try:
             await self._bus.publish(message)
         except (TimeoutError, BusError, OSError, RuntimeError) as exc:
-            # The row stays; its lease becomes a back-off and another attempt follows.
             reason = f"{type(exc).__name__}: {exc}"
             log.error(
                 "outbox.publish_failed",
@@ -152,24 +151,9 @@ class OutboxRelay:
                 reason=reason,
             )
             self._metrics.outbox_publish_failures.labels(routing_key=row.routing_key).inc()
-            async with self._engine.begin() as connection:
-                await connection.execute(
-                    update(t)
-                    .where((t.c.id == row.id) & (t.c.claim_token == token))
-                    .values(
-                        claim_token=None,
-                        claimed_until=func.now() + self._retry_backoff,
-                        last_error=reason[:2000],
-                    )
-                )
-            return False
-        self._crash_point("relay_after_publish_before_delete")
-        async with self._engine.begin() as connection:
-            await connection.execute(
-                delete(t).where((t.c.id == row.id) & (t.c.claim_token == token))
-            )
+            return reason
         self._metrics.outbox_published.labels(routing_key=row.routing_key).inc()
-        return True
+        return None
 
     async def relay_once(self) -> int:
         """Claim one batch, publish it, delete what was confirmed. Returns rows published."""
@@ -177,8 +161,30 @@ class OutboxRelay:
         claimed = await self._claim(token)
         if not claimed:
             return 0
-        results = await asyncio.gather(*(self._publish_one(row, token) for row in claimed))
-        return sum(results)
+        failures = await asyncio.gather(*(self._publish_one(row) for row in claimed))
+        confirmed = [row.id for row, failure in zip(claimed, failures, strict=True) if not failure]
+        self._crash_point("relay_after_publish_before_delete")
+        t = self._table
+        # One transaction per batch: only rows still holding our token, so a row whose lease
+        # expired and that another relay re-claimed is left to that relay.
+        async with self._engine.begin() as connection:
+            if confirmed:
+                await connection.execute(
+                    delete(t).where((t.c.claim_token == token) & (t.c.id.in_(confirmed)))
+                )
+            for row, failure in zip(claimed, failures, strict=True):
+                if failure:
+                    # The row stays; its lease becomes a back-off before the next attempt.
+                    await connection.execute(
+                        update(t)
+                        .where((t.c.id == row.id) & (t.c.claim_token == token))
+                        .values(
+                            claim_token=None,
+                            claimed_until=func.now() + self._retry_backoff,
+                            last_error=failure[:2000],
+                        )
+                    )
+        return len(confirmed)
 
     async def backlog(self) -> int:
         async with self._engine.connect() as connection:
@@ -204,6 +210,9 @@ class OutboxRelay:
     async def _run(self) -> None:
         await self._listen()
         while True:
+            # Cleared before relaying, not after: a NOTIFY that lands while a batch is being
+            # relayed must wake the next round, not be thrown away until the next poll.
+            self._wakeup.clear()
             try:
                 published = await self.relay_once()
             except asyncio.CancelledError:
@@ -215,7 +224,6 @@ class OutboxRelay:
                     await self._listen()
             if published >= self._batch_size:
                 continue
-            self._wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
 

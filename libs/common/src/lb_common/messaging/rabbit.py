@@ -200,7 +200,7 @@ class RabbitBus:
         self._connection: AbstractRobustConnection | None = None
         self._publish_channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
-        self._dead_letter_exchanges: dict[str, AbstractExchange] = {}
+        self._closing = False
 
     async def start(self) -> None:
         self._connection = await aio_pika.connect_robust(
@@ -222,10 +222,12 @@ class RabbitBus:
         log.info("bus.reconnected", connection=self._connection_name)
 
     def _on_close(self, *_args: object) -> None:
-        log.warning("bus.connection_lost", connection=self._connection_name)
+        if not self._closing:  # aio-pika calls this on our own close() too
+            log.warning("bus.connection_lost", connection=self._connection_name)
 
     async def close(self) -> None:
         if self._connection is not None:
+            self._closing = True
             await self._connection.close()
             self._connection = None
 

@@ -67,6 +67,8 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.session.commit()
+        # A later transaction on this session must NOTIFY again (see OutboxWriter.add).
+        self.session.info.pop("lb_outbox_notified", None)
         self._committed = True
 
 

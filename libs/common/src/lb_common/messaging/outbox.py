@@ -53,8 +53,13 @@ class OutboxWriter:
                 headers={**outgoing.headers, "correlation_id": outgoing.correlation_id},
             )
         )
-        # NOTIFY is delivered at commit, never for a rolled-back transaction.
-        await self._session.execute(select(func.pg_notify(notify_channel(self._table), "")))
+        # NOTIFY is delivered at commit, never for a rolled-back transaction; Postgres folds
+        # identical notifications of one transaction into one, so one round trip is enough.
+        notified: set[str] = self._session.info.setdefault("lb_outbox_notified", set())
+        channel = notify_channel(self._table)
+        if channel not in notified:
+            await self._session.execute(select(func.pg_notify(channel, "")))
+            notified.add(channel)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,17 +1,10 @@
 from __future__ import annotations
 
-from lb_common.service.cli import run_cli
-from lb_ingest.bootstrap import build_ingest_app, build_ingest_runtime
-from lb_ingest.settings import IngestSettings
+from lb_ingest.bootstrap import SERVICE
 
 
 def main() -> None:
-    run_cli(
-        name="ingest",
-        settings_type=IngestSettings,
-        build_runtime=build_ingest_runtime,
-        build_app=build_ingest_app,
-    )
+    SERVICE.main()
 
 
 if __name__ == "__main__":

@@ -1,17 +1,10 @@
 from __future__ import annotations
 
-from lb_common.service.cli import run_cli
-from lb_inventory.bootstrap import build_inventory_app, build_inventory_runtime
-from lb_inventory.settings import InventorySettings
+from lb_inventory.bootstrap import SERVICE
 
 
 def main() -> None:
-    run_cli(
-        name="inventory",
-        settings_type=InventorySettings,
-        build_runtime=build_inventory_runtime,
-        build_app=build_inventory_app,
-    )
+    SERVICE.main()
 
 
 if __name__ == "__main__":

@@ -1,33 +1,21 @@
-"""The inventory service's composition root: the only place that builds its parts."""
+"""The inventory service's composition root: everything it is made of, declared once."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
-
-from lb_common.messaging.bus import Bus
-from lb_common.service.app import create_service_app
-from lb_common.service.runtime import ServiceRuntime, build_runtime
+from lb_common.service.definition import ServiceDefinition
 from lb_inventory.handlers import build_consumers
 from lb_inventory.settings import InventorySettings
 from lb_inventory.tables import metadata
 
-MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def build_inventory_runtime(settings: InventorySettings, bus: Bus | None = None) -> ServiceRuntime:
-    return build_runtime(
-        name="inventory",
-        settings=settings,
-        metadata=metadata,
-        migrations_dir=MIGRATIONS,
-        consumers=build_consumers,
-        bus=bus,
-    )
-
-
-def build_inventory_app(runtime: ServiceRuntime, *, manage_runtime: bool = True) -> FastAPI:
-    return create_service_app(
-        runtime, title="ledgerbridge inventory", manage_runtime=manage_runtime
-    )
+SERVICE = ServiceDefinition(
+    name="inventory",
+    settings_type=InventorySettings,
+    metadata=metadata,
+    migrations_dir=Path(__file__).parent / "migrations",
+    consumers=build_consumers,
+)
+MIGRATIONS = SERVICE.migrations_dir
+build_inventory_runtime = SERVICE.build_runtime
+build_inventory_app = SERVICE.build_app

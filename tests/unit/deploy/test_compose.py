@@ -705,3 +705,17 @@ def test_dockerignore_keeps_what_the_dockerfile_copies() -> None:
         assert files, f"COPY {source}: nothing in the repository"
         excluded = [f for f in files if not in_build_context(f)]
         assert not excluded, f"COPY {source}: .dockerignore drops {excluded[:5]}"
+
+
+def test_every_workspace_member_pyproject_reaches_the_image_build() -> None:
+    """uv reads the whole workspace: a member whose pyproject.toml the build lacks breaks it."""
+    import tomllib
+
+    root = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    members = root["tool"]["uv"]["workspace"]["members"]
+    dockerfile = (REPO_ROOT / "Dockerfile").read_text(encoding="utf-8")
+    ignore = (REPO_ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    for member in members:
+        assert f"COPY {member}/pyproject.toml {member}/pyproject.toml" in dockerfile, member
+        top = member.split("/", 1)[0]
+        assert f"!{top}" in ignore or f"!{top}/*/pyproject.toml" in ignore, member

@@ -18,6 +18,9 @@ from lb_common.contracts.common.sync_reports import (
     SyncReport,
 )
 from lb_common.contracts.gateway.sync_requested import SyncRequested, SyncTrigger, Workflow
+from lb_common.contracts.ingest.orders import OrderReceived, OrderUpdated
+from lb_common.contracts.ingest.payouts import PayoutClosed
+from lb_common.contracts.ingest.settlements import SettlementReceived
 from lb_common.contracts.registry import ContractRegistry, default_registry
 
 ALL_CONTRACTS: tuple[type[Message], ...] = (
@@ -31,6 +34,10 @@ ALL_CONTRACTS: tuple[type[Message], ...] = (
     InventorySyncProgressed,
     InventorySyncCompleted,
     InventorySyncFailed,
+    OrderReceived,
+    OrderUpdated,
+    PayoutClosed,
+    SettlementReceived,
 )
 
 __all__ = [
@@ -47,6 +54,10 @@ __all__ = [
     "LedgerSyncFailed",
     "LedgerSyncProgressed",
     "Message",
+    "OrderReceived",
+    "OrderUpdated",
+    "PayoutClosed",
+    "SettlementReceived",
     "SyncRequested",
     "SyncCompleted",
     "SyncFailed",

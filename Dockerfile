@@ -39,6 +39,7 @@ COPY pyproject.toml uv.lock README.md ./
 COPY libs/common/pyproject.toml libs/common/pyproject.toml
 COPY libs/spapi/pyproject.toml libs/spapi/pyproject.toml
 COPY emulators/amazon/pyproject.toml emulators/amazon/pyproject.toml
+COPY emulators/qbo/pyproject.toml emulators/qbo/pyproject.toml
 COPY services/gateway/pyproject.toml services/gateway/pyproject.toml
 COPY services/ingest/pyproject.toml services/ingest/pyproject.toml
 COPY services/ledger/pyproject.toml services/ledger/pyproject.toml
